@@ -1,0 +1,1 @@
+"""Language-model backends behind one interface (:class:`llm_eval.backends.base.LanguageModelBackend`)."""
