@@ -24,6 +24,17 @@ from bounds.optima import (
     prompt_optimized_value,
 )
 from bounds.problem import TabularProblem, load_instance
+from bounds.best_of_n import BestOfNDistribution, BestOfNResult, best_of_n_distribution, best_of_n_prompts, best_of_n_responses
+from bounds.data_processing import DataProcessingPair, data_processing_pair
+from bounds.decomposition import BestPrompt, DecompositionBound, best_prompt, decomposition_bound, lp_coverage_bound, single_prompt_coverage_tv
+from bounds.finite_sample import PlugInResult, estimate_prompt_values, hoeffding_radius, plug_in_guarantee, plug_in_prompter
+from bounds.holder import HolderBound, holder_bound, holder_gap_bound, tight_holder_problem, tight_holder_reward
+from bounds.jeffreys import JeffreysGap, jeffreys_gap, tilt_jeffreys, tilt_reward_gain
+from bounds.paper import PaperBound, paper_gap_bound
+from bounds.pinsker import KLGapBound, bretagnolle_huber_gap_bound, bretagnolle_huber_tv_bound, pinsker_gap_bound, pinsker_tv_bound
+from bounds.report import BOUND_NAMES, BoundReport, compute_bounds
+from bounds.sensitivity import GapDerivatives, TemperatureExpansion, VarianceSplit, gap_derivatives, temperature_expansion, variance_split, weighted_variance
+from bounds.solution import GapSolution, reward_span, solve_gap
 
 __all__ = [
     "TabularProblem",
@@ -48,4 +59,15 @@ __all__ = [
     "fine_tuning_objective",
     "prompt_objective",
     "suboptimality_gap",
+    "GapSolution", "solve_gap", "reward_span",
+    "HolderBound", "holder_bound", "holder_gap_bound", "tight_holder_reward", "tight_holder_problem",
+    "KLGapBound", "pinsker_tv_bound", "bretagnolle_huber_tv_bound", "pinsker_gap_bound", "bretagnolle_huber_gap_bound",
+    "PaperBound", "paper_gap_bound",
+    "BestPrompt", "DecompositionBound", "best_prompt", "decomposition_bound", "single_prompt_coverage_tv", "lp_coverage_bound",
+    "DataProcessingPair", "data_processing_pair",
+    "GapDerivatives", "TemperatureExpansion", "VarianceSplit", "gap_derivatives", "temperature_expansion", "variance_split", "weighted_variance",
+    "PlugInResult", "hoeffding_radius", "estimate_prompt_values", "plug_in_prompter", "plug_in_guarantee",
+    "JeffreysGap", "jeffreys_gap", "tilt_jeffreys", "tilt_reward_gain",
+    "BestOfNDistribution", "BestOfNResult", "best_of_n_distribution", "best_of_n_responses", "best_of_n_prompts",
+    "BOUND_NAMES", "BoundReport", "compute_bounds",
 ]
