@@ -35,6 +35,34 @@ from bounds.pinsker import KLGapBound, bretagnolle_huber_gap_bound, bretagnolle_
 from bounds.report import BOUND_NAMES, BoundReport, compute_bounds
 from bounds.sensitivity import GapDerivatives, TemperatureExpansion, VarianceSplit, gap_derivatives, temperature_expansion, variance_split, weighted_variance
 from bounds.solution import GapSolution, reward_span, solve_gap
+from bounds.constrained import KLBudgetSolution, fine_tuning_under_budget, max_reward_under_kl, prompt_optimization_under_budget
+from bounds.convex import (
+    coverage_distance_lp,
+    solve_fine_tuning,
+    solve_fine_tuning_under_budget,
+    solve_prompt_optimization,
+    solve_prompt_optimization_under_budget,
+)
+from bounds.frontier import (
+    Frontier,
+    FrontierAtBudget,
+    default_temperatures,
+    fine_tuning_frontier,
+    frontier_at_budget,
+    prompt_frontier,
+    prompt_frontier_output_kl,
+)
+from bounds.symbolic import (
+    IdentityCheck,
+    SymbolicForm,
+    TwoResponseForms,
+    first_order_gap_ratio,
+    gap_vanishing_ratio,
+    gibbs_mean,
+    gibbs_mean_derivative,
+    large_temperature_expansion,
+    two_response_optimum,
+)
 
 __all__ = [
     "TabularProblem",
@@ -70,4 +98,11 @@ __all__ = [
     "JeffreysGap", "jeffreys_gap", "tilt_jeffreys", "tilt_reward_gain",
     "BestOfNDistribution", "BestOfNResult", "best_of_n_distribution", "best_of_n_responses", "best_of_n_prompts",
     "BOUND_NAMES", "BoundReport", "compute_bounds",
+    "solve_fine_tuning", "solve_prompt_optimization", "coverage_distance_lp",
+    "solve_fine_tuning_under_budget", "solve_prompt_optimization_under_budget",
+    "KLBudgetSolution", "max_reward_under_kl", "fine_tuning_under_budget", "prompt_optimization_under_budget",
+    "Frontier", "FrontierAtBudget", "default_temperatures", "fine_tuning_frontier", "prompt_frontier",
+    "prompt_frontier_output_kl", "frontier_at_budget",
+    "SymbolicForm", "TwoResponseForms", "IdentityCheck", "two_response_optimum", "gibbs_mean", "gibbs_mean_derivative",
+    "large_temperature_expansion", "gap_vanishing_ratio", "first_order_gap_ratio",
 ]
