@@ -125,7 +125,8 @@ def decomposition_bound(
     coverage_tv = single_prompt_coverage_tv(problem, solution.fine_tuned)
     coverage_bound = expectation_over_contexts(context_probs, reward_span(problem.reward) * coverage_tv)
 
-    # λ · (per-context factor); a factor of 0 (ρ₀(b) = 1) gives 0 also at λ = inf.
+    # λ · (per-context factor); a factor of 0 (ρ₀(b) = 1) gives 0 also at λ = inf. Otherwise the
+    # prior bounds are inf at λ = inf: true, but uninformative.
     log_factor = -np.log(best.mass)
     inverse_factor = 1.0 / (np.e * best.mass)
     min_factor = np.minimum(log_factor, inverse_factor)

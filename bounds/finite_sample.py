@@ -25,9 +25,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from bounds._validation import check_temperature
-from bounds.gibbs import gibbs_tilt
+from bounds.gibbs import gibbs_tilt, log_gibbs_tilt
 from bounds.objectives import prompt_objective
-from bounds.optima import optimal_prompter, prompt_optimized_value
+from bounds.optima import prompt_optimized_value
 from bounds.problem import TabularProblem
 
 
@@ -81,7 +81,7 @@ class PlugInResult:
         objective_gap: J_λ(ρ*_λ) − J_λ(ρ̂_λ) ≥ 0 at the true r̄, shape ``(*batch)``.
         max_error: max over supported (x, x') with P(x) > 0 of |r̂ − r̄|, shape ``(*batch)``.
         guarantee: 2 · max_error ≥ objective_gap, shape ``(*batch)``.
-        max_ratio: max over the same pairs of ρ̂/ρ*, shape ``(*batch)``.
+        max_ratio: max over the same pairs of ρ̂/ρ*, shape ``(*batch)`` (computed from log-probabilities).
         ratio_bound: e^{2 max_error/λ} ≥ max_ratio, shape ``(*batch)`` (may be inf).
     """
 
@@ -113,15 +113,22 @@ def plug_in_guarantee(problem: TabularProblem, estimated_values: ArrayLike, lam:
         )
 
     prompter = plug_in_prompter(problem, estimated_values, lam)
-    optimum = optimal_prompter(problem, lam)
     objective_gap = prompt_optimized_value(problem, lam) - prompt_objective(problem, prompter, lam)
 
     relevant = (problem.reference_prompter > 0) & (problem.context_probs[..., None] > 0)
     batch_axes = (-2, -1)
     max_error = np.where(relevant, np.abs(estimated_values - problem.prompt_values), 0.0).max(axis=batch_axes)
 
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(relevant, prompter / optimum, 0.0)
+    # The ratio is taken in log space: at small λ both prompters underflow to 0 off the arg max.
+    with np.errstate(divide="ignore"):
+        log_reference = np.log(problem.reference_prompter)
+    log_ratio = log_gibbs_tilt(log_reference, estimated_values, lam[..., None], name="lam") - log_gibbs_tilt(
+        log_reference, problem.prompt_values, lam[..., None], name="lam"
+    )
+    max_log_ratio = np.where(relevant, log_ratio, -np.inf).max(axis=batch_axes)
+
+    with np.errstate(over="ignore"):
+        max_ratio = np.exp(max_log_ratio)
         ratio_bound = np.exp(2.0 * max_error / lam)
 
     return PlugInResult(
@@ -129,6 +136,6 @@ def plug_in_guarantee(problem: TabularProblem, estimated_values: ArrayLike, lam:
         objective_gap=objective_gap,
         max_error=max_error,
         guarantee=2.0 * max_error,
-        max_ratio=ratio.max(axis=batch_axes),
+        max_ratio=max_ratio,
         ratio_bound=ratio_bound,
     )

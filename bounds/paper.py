@@ -56,9 +56,11 @@ def paper_gap_bound(
     holder = holder_bound(problem, solution.fine_tuned, problem.induced_reference)
     prompter_kl = kl_divergence(solution.prompter, problem.reference_prompter)
 
-    # ρ*_λ never leaves the support of ρ₀, so the KL is finite; at λ = inf it is 0 and so is the term.
+    # ρ*_λ never leaves the support of ρ₀, so the KL is finite. At λ = inf, ρ*_λ = ρ₀ and the term
+    # is 0 in the limit, but the computed KL can be ~1e-18 from rounding and inf · 1e-18 = inf.
     expected = expectation_over_contexts(problem.context_probs, prompter_kl)
-    regularization = np.where(expected > 0, solution.lam * expected, 0.0)
+    lam = solution.lam
+    regularization = np.where(np.isinf(lam), 0.0, np.where(np.isinf(lam), 1.0, lam) * expected)
 
     return PaperBound(
         value=holder.value - regularization,
