@@ -6,7 +6,7 @@ With N responses y ~ π_F(·|x') per pair (x, x'), the sample means r̄̂(x, x')
 
     \hat\rho(x'|x) \propto \rho_0(x'|x)\, e^{\hat{\bar r}(x,x')/\lambda},
 
-computed by :func:`bounds.gibbs_tilt`. When rewards lie in [a, b], Hoeffding's inequality and a
+computed by :func:`bounds.plug_in_prompter`. When rewards lie in [a, b], Hoeffding's inequality and a
 union bound over the nm pairs give max |r̄̂ − r̄| ≤ ε_N = (b − a)√(log(2nm/δ)/(2N)) with
 probability ≥ 1 − δ, and on that event the plug-in prompter is 2ε_N-optimal for the regularized
 objective E_ρ[r̄] − λ KL(ρ‖ρ₀) evaluated at the true r̄.
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bounds import TabularProblem, gibbs_tilt, optimal_prompter, prompt_objective
+from bounds import TabularProblem, plug_in_guarantee
 from simulators.sampling import sample_prompt_values
 
 
@@ -31,7 +31,7 @@ class PluginPrompterResult:
         prompter: ρ̂ of shape ``(n, m)``.
         estimated_values: r̄̂ of shape ``(n, m)``, from ``n_responses`` draws per pair.
         n_responses: N, the number of responses drawn per pair (x, x').
-        max_abs_error: max over pairs of |r̄̂ − r̄|.
+        max_abs_error: max of |r̄̂ − r̄| over pairs with ρ₀(x'|x) > 0 and P(x) > 0.
         objective_gap: J_λ(ρ*_λ) − J_λ(ρ̂) at the true r̄ (≥ 0 up to rounding).
         history: one row per doubling of N (columns ``n_responses``, ``max_abs_error``,
             ``objective_gap``), each computed from the first N draws of the same sample.
@@ -62,9 +62,6 @@ def fit_plugin_prompter(
 
     The learner sees only sampled rewards; the true r̄ is used only for the diagnostics.
     """
-    optimum = optimal_prompter(problem, lam)
-    best_objective = float(prompt_objective(problem, optimum, lam))
-
     running_sum = np.zeros((problem.n_contexts, problem.n_prompts))
     drawn = 0
     rows = []
@@ -72,17 +69,17 @@ def fit_plugin_prompter(
         running_sum += block * sample_prompt_values(problem, block, rng, reward_noise=reward_noise)
         drawn += block
         estimate = running_sum / drawn
-        prompter = gibbs_tilt(problem.reference_prompter, estimate, lam, name="lam")
+        guarantee = plug_in_guarantee(problem, estimate, lam)
         rows.append(
             {
                 "n_responses": drawn,
-                "max_abs_error": float(np.abs(estimate - problem.prompt_values).max()),
-                "objective_gap": best_objective - float(prompt_objective(problem, prompter, lam)),
+                "max_abs_error": float(guarantee.max_error),
+                "objective_gap": float(guarantee.objective_gap),
             }
         )
 
     return PluginPrompterResult(
-        prompter=prompter,
+        prompter=guarantee.prompter,
         estimated_values=estimate,
         n_responses=drawn,
         max_abs_error=rows[-1]["max_abs_error"],
