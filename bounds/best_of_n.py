@@ -8,10 +8,10 @@ outcomes by value and let F be the CDF of π in that order. For distinct values,
     \pi_n(y_i) = F(y_i)^n - F(y_{i-1})^n,
 
 the probability that the maximum of n draws is y_i. Ties: a block of outcomes with equal value
-receives F_hi^n − F_lo^n in total (F_lo, F_hi the CDF just before and at the end of the block) and
-splits it in proportion to π, which models a uniformly random tie-break among the tied draws
-after they are pooled by value. Because π_n/π is then constant on each block, every statement
-below reduces to the same statement on blocks, whose values are distinct.
+receives F_hi^n − F_lo^n in total, where F_lo and F_hi are the CDF just before and at the end of
+the block. The block splits it in proportion to π, as a uniformly random tie-break among the
+tied draws would. Because π_n/π is then constant on each block, every statement below reduces
+to the same statement on blocks, whose values are distinct.
 
 - KL(π_n‖π) ≤ log n − (n − 1)/n. Proof: on block i, π_n/π is the mean of g(u) = n u^{n−1} over
   [F_lo, F_hi]; Jensen for t log t gives KL ≤ ∫₀¹ g log g du = log n − (n − 1)/n. Equality needs

@@ -12,7 +12,7 @@ reward any prompter can reach, and
 Prior term: 0 ≤ Δ_prior ≤ λ E_x log(1/ρ₀(b|x)), because ρ*_λ scores at least as well on the
 regularized objective as the point mass on b, whose KL to ρ₀ is −log ρ₀(b|x). Also
 Δ_prior ≤ λ E_x 1/(e ρ₀(b|x)): with d = r̄_max − r̄(x, x') ≥ 0, ρ*_λ(x') ≤ ρ₀(x') e^{−d/λ}/ρ₀(b|x),
-and d e^{−d/λ} ≤ λ/e. Either form holds per context, so the smaller one is used per context.
+and d e^{−d/λ} ≤ λ/e. Either form is valid per context, so the code uses the smaller one per context.
 
 Coverage term: for any q in the convex hull of {π_F(·|x') : ρ₀(x'|x) > 0}, E_q[r(x,·)] ≤ r̄_max(x)
 (a linear function is maximized at a vertex), so Δ_coverage ≤ E_x span(x) TV(π*_β(·|x), q). The best
