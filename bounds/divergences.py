@@ -63,5 +63,6 @@ def expectation_over_contexts(context_probs: ArrayLike, per_context: ArrayLike) 
     context_probs = np.asarray(context_probs, dtype=np.float64)
     per_context = np.asarray(per_context, dtype=np.float64)
 
-    weighted = np.where(context_probs > 0, context_probs * per_context, 0.0)
+    context_probs, per_context = np.broadcast_arrays(context_probs, per_context)
+    weighted = np.multiply(context_probs, per_context, out=np.zeros(context_probs.shape), where=context_probs > 0)
     return weighted.sum(axis=-1)
