@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bounds import TabularProblem, plug_in_guarantee
+from bounds import TabularProblem, optimal_prompter, plug_in_guarantee, total_variation
 from simulators.sampling import sample_prompt_values
 
 
@@ -34,7 +34,8 @@ class PluginPrompterResult:
         max_abs_error: max of |r̄̂ − r̄| over pairs with ρ₀(x'|x) > 0 and P(x) > 0.
         objective_gap: J_λ(ρ*_λ) − J_λ(ρ̂) at the true r̄ (≥ 0 up to rounding).
         history: one row per doubling of N (columns ``n_responses``, ``max_abs_error``,
-            ``objective_gap``), each computed from the first N draws of the same sample.
+            ``objective_gap``, ``max_tv_to_optimum``: max_x TV(ρ̂, ρ*_λ)), each computed from the
+            first N draws of the same sample.
     """
 
     prompter: np.ndarray
@@ -62,6 +63,7 @@ def fit_plugin_prompter(
 
     The learner sees only sampled rewards; the true r̄ is used only for the diagnostics.
     """
+    optimum = optimal_prompter(problem, lam)
     running_sum = np.zeros((problem.n_contexts, problem.n_prompts))
     drawn = 0
     rows = []
@@ -75,6 +77,7 @@ def fit_plugin_prompter(
                 "n_responses": drawn,
                 "max_abs_error": float(guarantee.max_error),
                 "objective_gap": float(guarantee.objective_gap),
+                "max_tv_to_optimum": float(total_variation(guarantee.prompter, optimum).max()),
             }
         )
 
