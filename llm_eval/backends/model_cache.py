@@ -21,6 +21,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,29 @@ def gguf_cache_folder(gguf_path: Path, name: str, cache_dir: str | os.PathLike |
     return cache_root(cache_dir) / "models" / f"{name}-{digest}"
 
 
+def write_folder_atomically(folder: Path, write: Callable[[Path], None]) -> None:
+    """Run ``write(staging)`` on a temporary sibling folder, then rename it to ``folder``.
+
+    If ``write`` raises (or the process is interrupted), the staging folder is removed and
+    ``folder`` does not appear. If another process renamed its own copy into place first, that
+    copy is kept and this one is discarded.
+    """
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
+    try:
+        write(staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+    try:
+        os.replace(staging, folder)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+        if not (folder / "config.json").is_file():
+            raise
+
+
 def dequantize_gguf_to_cache(gguf_path: Path, folder: Path):
     """Load a GGUF file with transformers, save it as safetensors in ``folder``, return (model, tokenizer).
 
@@ -99,16 +123,10 @@ def dequantize_gguf_to_cache(gguf_path: Path, folder: Path):
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
 
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
-    try:
+    def write(staging: Path) -> None:
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
-        os.replace(staging, folder)
-    except OSError:
-        # Another process may have renamed its own complete copy into place first; keep that one.
-        shutil.rmtree(staging, ignore_errors=True)
-        if not (folder / "config.json").is_file():
-            raise
+
+    write_folder_atomically(folder, write)
     logger.info("cached dequantized weights in %s", folder)
     return model, tokenizer
