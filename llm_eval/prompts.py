@@ -18,6 +18,7 @@ kept once, at their first occurrence.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import importlib.util
 import json
@@ -114,19 +115,26 @@ def table_rows(path: Path) -> list[tuple[str, dict]]:
     if suffix == ".jsonl":
         return [(f"line {number}", row) for number, row in read_jsonl(path)]
 
-    import pandas as pd
-
     if suffix == ".csv":
-        try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        except pd.errors.EmptyDataError:
-            return []
-        except pd.errors.ParserError as error:
-            raise ValueError(f"prompt file {path}: malformed CSV ({error}); fix the quoting or the column count") from None
-        # Line 1 is the header, so data row i sits on line i + 2.
-        return [(f"line {index + 2}", row) for index, row in enumerate(frame.to_dict("records"))]
+        # The csv module reports the line where each record ends, which stays right for quoted
+        # multi-line fields. It skips empty lines; a line of spaces fails later on its empty text.
+        rows = []
+        with open(path, encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            try:
+                for row in reader:
+                    if None in row:
+                        raise ValueError(
+                            f"prompt file {path}: line {reader.line_num} has more fields than the header; quote commas in text"
+                        )
+                    rows.append((f"line {reader.line_num}", row))
+            except csv.Error as error:
+                raise ValueError(f"prompt file {path}: line {reader.line_num} is malformed CSV ({error})") from None
+        return rows
 
     if suffix == ".parquet":
+        import pandas as pd
+
         frame = pd.read_parquet(path)
         return [(f"row {index}", row) for index, row in enumerate(frame.to_dict("records"))]
 
