@@ -38,25 +38,50 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> None:
         raise
 
 
+class _ForwardAbove(logging.Handler):
+    """Pass records at or above ``threshold`` on to the handlers of the root logger."""
+
+    def __init__(self, threshold: int) -> None:
+        super().__init__()
+        self.threshold = threshold
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= self.threshold:
+            logging.getLogger().handle(record)
+
+
 @contextlib.contextmanager
 def log_to_file(path: str | os.PathLike, level: int = logging.INFO) -> Iterator[None]:
-    """Copy the records of the ``llm_eval`` loggers at ``level`` and above to ``path`` (appending) while active."""
+    """Copy the records of the ``llm_eval`` loggers at ``level`` and above to ``path`` (appending) while active.
+
+    The console keeps the level it had before: the package logger stops propagating for the
+    duration and forwards to the root handlers only the records that would have reached them.
+    """
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setLevel(level)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+
     package_logger = logging.getLogger("llm_eval")
-    previous_level = package_logger.level
-    if package_logger.getEffectiveLevel() > level:
-        package_logger.setLevel(level)
+    previous = (package_logger.level, package_logger.propagate)
+    forward = _ForwardAbove(package_logger.getEffectiveLevel())
+    package_logger.setLevel(min(level, package_logger.getEffectiveLevel()))
+    package_logger.propagate = False
     package_logger.addHandler(handler)
+    package_logger.addHandler(forward)
     try:
         yield
     except BaseException as error:
-        package_logger.error("run stopped: %s: %s", type(error).__name__, error)
+        # Only the file gets this line: the command line prints the error itself, once.
+        record = package_logger.makeRecord(
+            package_logger.name, logging.ERROR, __file__, 0, "run stopped: %s: %s", (type(error).__name__, error), None
+        )
+        handler.handle(record)
         raise
     finally:
+        package_logger.removeHandler(forward)
         package_logger.removeHandler(handler)
-        package_logger.setLevel(previous_level)
+        package_logger.setLevel(previous[0])
+        package_logger.propagate = previous[1]
         handler.close()
 
 

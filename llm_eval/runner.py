@@ -10,9 +10,9 @@ For each user prompt x (a record with ``id`` and ``text``) the runner
 
 Records go to ``samples.jsonl`` in the output folder as they are produced (see
 :mod:`llm_eval.sample_store`). Every prompt draws from seeds derived from the global seed and the
-prompt id (``numpy.random.SeedSequence`` with the id's hash as spawn key), so a resumed run redraws
-exactly what an uninterrupted run would have drawn, provided the backend is deterministic for a
-given seed. ``settings.json`` stores the settings, and resuming with different ones raises.
+prompt id (``numpy.random.SeedSequence`` with the id's hash as spawn key). A resumed run therefore
+redraws exactly what an uninterrupted run would have drawn, provided the backend returns the same
+samples for the same seed. ``settings.json`` stores the settings, and resuming with different ones raises.
 Finally ``summary.json`` and ``summary.md`` are written (:mod:`llm_eval.summary`).
 """
 

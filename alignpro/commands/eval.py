@@ -87,7 +87,7 @@ def _tabular_setup(args: argparse.Namespace):
 
     problem, _ = load_instance(path)
     if problem.batch_shape:
-        raise ValueError(f"--model: {path} holds a batch of instances {problem.batch_shape}; fake: needs a single instance")
+        raise ValueError(f"--model: {path} contains a batch of instances {problem.batch_shape}; fake: needs a file with a single instance")
 
     backend, prompter, reward = tabular_fakes(problem)
     # NOTE: every context counts equally in the summary; context_probs of the instance is not used.
@@ -124,6 +124,8 @@ def _model_setup(args: argparse.Namespace):
         "reward_spec": reward_spec,
         "prompter_spec": prompter_spec,
         "dtype": args.dtype,
+        # The backend's samples for a seed depend on how sequences are batched.
+        "batch_size": args.batch_size,
     }
     return backend, prompts, prompter, reward, identity
 
