@@ -112,8 +112,8 @@ def test_interrupted_run_resumes_identically(problem, reference_run, tmp_path):
 
 
 def test_killed_process_resumes_identically(problem, reference_run, tmp_path):
-    # A child process runs the same evaluation with a slow reward and is killed with SIGKILL once
-    # the first prompt is recorded; the kill can land in the middle of a line.
+    # A child process runs the same evaluation with a slow reward. It is killed with SIGKILL once
+    # the first prompt is recorded, so the kill can land in the middle of a line.
     reference_out, reference_summary = reference_run
     instance = tmp_path / "instance.json"
     problem.save(instance)
