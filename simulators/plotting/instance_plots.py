@@ -116,18 +116,20 @@ def plot_best_of_n(problem: TabularProblem, out_dir: Path, seed: int) -> list[Pa
 def plot_learning_curves(problem: TabularProblem, beta: float, lam: float, out_dir: Path, seed: int) -> list[Path]:
     """Plot each learner's distance to its closed form against the number of samples."""
     curves = learning_curves(problem, beta, lam, seed)
+    # The starting point (0 samples) has no place on a log axis.
+    curves = curves[curves["samples"] > 0]
 
     with paper_style():
-        figure, axes = new_figure(width=4.0, height=2.8)
+        figure, axes = new_figure(width=6.8, height=2.8)
         axis = axes[0, 0]
         for learner, rows in curves.groupby("learner", sort=False):
-            axis.plot(rows["samples"].clip(lower=1), rows["distance"], label=f"{learner}: {rows['metric'].iloc[0]}")
+            axis.plot(rows["samples"], rows["distance"], label=f"{learner}: {rows['metric'].iloc[0]}")
         axis.set_xscale("log")
         axis.set_yscale("log")
         axis.set_xlabel("samples used")
         axis.set_ylabel("distance to the closed form")
         axis.set_title(f"Learning curves (β = {beta:g}, λ = {lam:g})")
-        axis.legend(loc="lower left")
+        axis.legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
         return save_figure(figure, out_dir, "learning_curves")
 
 
