@@ -77,8 +77,7 @@ def check_temperature(name: str, value: Any) -> np.ndarray:
     if np.isnan(array).any() or (array <= 0).any():
         shown = array if array.ndim == 0 else array[np.isnan(array) | (array <= 0)][0]
         raise ValueError(
-            f"{name}: got {float(shown)!r}; the KL coefficient must be > 0 "
-            "(use the *_limit functions for the zero-temperature limit)"
+            f"{name}: got {float(shown)!r}; the KL coefficient must be a positive number (inf is allowed)"
         )
 
     return array
