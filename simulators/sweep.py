@@ -42,7 +42,7 @@ TIGHTNESS_GAP_FLOOR = 1e-6
 
 @dataclass(frozen=True)
 class SweepRun:
-    """What a call to :func:`run_sweep` did: its results, summary and how many chunks it computed."""
+    """Outcome of :func:`run_sweep`: results, summary, and the counts of computed and skipped chunks."""
 
     results: pd.DataFrame
     summary: dict[str, Any]

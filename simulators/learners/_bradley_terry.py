@@ -10,7 +10,7 @@ over scores φ of shape ``(n, k)``
 
 the negative log-likelihood of P(i ≻ j | x) = σ(s(φ_xi − φ_xj)) averaged over the N comparisons,
 plus a ridge κ‖φ‖²/2. The ridge keeps the minimizer finite when a response wins every comparison
-it appears in, and it fixes the free per-context constant (the likelihood only sees differences),
+it appears in, and it fixes the free per-context constant (the likelihood depends only on differences),
 because a constant shift adds to the penalty without changing the likelihood. The solver is
 BFGS (``scipy.optimize.minimize``) with the analytic gradient. The problems have n·k ≤ a few
 hundred parameters, and BFGS measured faster here than L-BFGS-B, whose compiled step took

@@ -61,7 +61,7 @@ def fit_plugin_prompter(
 ) -> PluginPrompterResult:
     """Estimate r̄ from ``n_responses`` samples per pair and return the plug-in Gibbs prompter.
 
-    The learner sees only sampled rewards; the true r̄ is used only for the diagnostics.
+    The learner observes only sampled rewards. The true r̄ is used only for the diagnostics.
     """
     optimum = optimal_prompter(problem, lam)
     running_sum = np.zeros((problem.n_contexts, problem.n_prompts))

@@ -1,6 +1,6 @@
 r"""Tabular fine-tuning by KL-regularized policy gradient (RLHF with a known reward, sampled).
 
-The learner draws x ~ P, y ~ π_θ(·|x) and sees r(x, y) (plus optional Gaussian noise). It
+The learner draws x ~ P, y ~ π_θ(·|x) and observes r(x, y) (plus optional Gaussian noise). It
 maximizes J(π_θ) − β E_x KL(π_θ ‖ π_ref) with the REINFORCE estimator and the exact KL gradient
 (see :mod:`simulators.learners._reinforce`), converging to π*_β ∝ π_ref e^{r/β}
 (:func:`bounds.fine_tuned_policy`).

@@ -1,6 +1,6 @@
 r"""Tabular softmax prompter trained by KL-regularized policy gradient from sampled rewards.
 
-The learner draws x ~ P, x' ~ ρ_θ(·|x), y ~ π_F(·|x') and sees only r(x, y) (plus optional
+The learner draws x ~ P, x' ~ ρ_θ(·|x), y ~ π_F(·|x') and observes only r(x, y) (plus optional
 Gaussian noise). It maximizes E_x[E_{ρ_θ} r̄ − λ KL(ρ_θ ‖ ρ₀)] with the REINFORCE estimator and the
 exact KL gradient (see :mod:`simulators.learners._reinforce`), so it converges to
 ρ*_λ ∝ ρ₀ e^{r̄/λ} (:func:`bounds.optimal_prompter`).

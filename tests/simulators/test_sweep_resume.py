@@ -104,17 +104,17 @@ def test_interrupted_command_resumes(tmp_path):
         time.sleep(0.05)
     process.send_signal(signal.SIGINT)
     interrupted_status = process.wait(timeout=30)
-    kept = {path.name for path in (out / "parts").glob("part-*.parquet")}
+    parts_after_interrupt = {path.name for path in (out / "parts").glob("part-*.parquet")}
     finished_before_interrupt = (out / "summary.json").exists()
 
     finished = subprocess.run(command, cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120)
 
-    assert kept
+    assert parts_after_interrupt
     assert not finished_before_interrupt
     assert interrupted_status == 130
-    assert len(kept) < 80
+    assert len(parts_after_interrupt) < 80
     assert finished.returncode == 0
-    assert f"skipped: {len(kept)}" in finished.stdout
+    assert f"skipped: {len(parts_after_interrupt)}" in finished.stdout
     assert json.loads((out / "summary.json").read_text())["cells"] == 800
     assert not list((out / "parts").glob("*.tmp"))
     assert os.path.exists(out / "results.parquet")
