@@ -1,6 +1,6 @@
 """The pipeline of ``align-pro reproduce``: composes :mod:`bounds`, :mod:`simulators` and :mod:`llm_eval`.
 
-It holds no mathematics of its own. Stage (a) checks the statements of :mod:`bounds` on random
+It contains no mathematics of its own. Stage (a) checks the statements of :mod:`bounds` on random
 instances, stage (b) runs a simulation sweep, stage (c) evaluates a real model, and the report puts
 the three side by side.
 """

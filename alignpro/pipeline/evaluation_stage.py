@@ -36,7 +36,7 @@ def _fake_setup(sizes: EvalSizes):
         raise FileNotFoundError(f"--model: instance file {str(path)!r} not found; pass fake:PATH to a .json or .npz instance")
     problem, _ = load_instance(path)
     if problem.batch_shape:
-        raise ValueError(f"--model: {path} holds a batch of instances {problem.batch_shape}; fake: needs a single instance")
+        raise ValueError(f"--model: {path} contains a batch of instances {problem.batch_shape}; fake: needs a single instance")
 
     backend, prompter, reward = tabular_fakes(problem)
     prompts = [PromptRecord(id=label, text=label, source="tabular", meta={}) for label in prompter.labels.contexts]

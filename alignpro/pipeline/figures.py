@@ -1,7 +1,7 @@
 """Figures of the theory and evaluation stages (PDF and PNG each, in the simulators' paper style).
 
 - ``theory_tightness``: bound / Δ per bound and family, over the random instances of stage (a).
-- ``theory_frontier``: fine-tuning minus prompt-optimization reward at matched KL budgets (T4 says
+- ``theory_frontier``: fine-tuning minus prompt-optimization reward at matched KL budgets (T4 proves
   it is ≥ 0), median and range over instances.
 - ``eval_rewards``: reward mean with its 95 % bootstrap interval for each arm of stage (c).
 - ``eval_gap_bound``: the measured gap next to the measured T2 bound, with intervals.

@@ -6,8 +6,8 @@ Theory (with exact expectations) predicts, on the same prompts and reward:
   penalty that is zero at ρ₀);
 - Align-Pro beats the raw prompt, which is the hope of prompt optimization (not a theorem: ρ₀ may
   score below the raw prompt);
-- the RLHF optimum π*_β scores at least as well as Align-Pro (the gap Δ is usually positive; it can
-  be negative for a large β, since a regularized π*_β is not the reward maximizer);
+- the RLHF optimum π*_β scores at least as well as Align-Pro. This is not a theorem either, because
+  a regularized π*_β is not the reward maximizer, so Δ can be negative when β is large;
 - best-of-n beats the raw prompt;
 - the measured gap is at most the measured T2 bound.
 

@@ -30,7 +30,7 @@ STAGES = ("theory", "simulation", "evaluation")
 
 @dataclass(frozen=True)
 class ReproduceResult:
-    """What a call to :func:`run_reproduce` did.
+    """Outcome of one call to :func:`run_reproduce`.
 
     Attributes:
         report: path of ``report.md``.
