@@ -12,6 +12,9 @@ import logging
 
 logger = logging.getLogger(__name__)
 
+# The joblib backends of simulators.config.BACKENDS, repeated here so that --help imports nothing heavy.
+SWEEP_BACKENDS = ("loky", "threading", "multiprocessing", "sequential", "dask", "ray")
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``reproduce`` subparser."""
@@ -23,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes that finish in a few minutes on two CPU cores (default: the full run, under an hour)")
     parser.add_argument("--out", default="results/reproduce", help="output folder; an existing run there is resumed (default results/reproduce)")
     parser.add_argument("--jobs", type=int, default=1, help="joblib worker processes of the sweep, -1 for all cores (default 1)")
+    parser.add_argument("--backend", default=None, choices=SWEEP_BACKENDS, help="joblib backend of the sweep (default: the sweep configuration's); dask and ray need their packages")
     parser.add_argument("--sweep-config", default=None, help="TOML sweep configuration replacing the preset's sweep, e.g. configs/paper.toml")
     parser.add_argument("--model", default=None, help="target model: 'smollm2' (default), a local Hugging Face model folder, 'openai:http://127.0.0.1:PORT/v1[#MODEL]' or 'vllm:PATH'")
     parser.add_argument("--task", default=None, help="task preset of the evaluation giving prompts, reward and prompter (default rtp-safe)")
@@ -57,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     # Progress goes to the log, so show INFO records unless the user asked for less.
     if not logging.getLogger().isEnabledFor(logging.INFO):
         logging.getLogger("alignpro").setLevel(logging.INFO)
-    result = run_reproduce(preset, args.out, jobs=args.jobs)
+    result = run_reproduce(preset, args.out, jobs=args.jobs, backend=args.backend)
 
     if result.stages_skipped:
         print(f"Stages already finished and reused: {', '.join(result.stages_skipped)}")

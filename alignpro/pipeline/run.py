@@ -49,7 +49,7 @@ def _relative(paths: list[Path], out_dir: Path) -> list[str]:
     return [Path(path).resolve().relative_to(out_dir.resolve()).as_posix() for path in paths]
 
 
-def _theory(preset: ReproducePreset, out_dir: Path, jobs: int) -> list[Path]:
+def _theory(preset: ReproducePreset, out_dir: Path, jobs: int, backend: str | None) -> list[Path]:
     from alignpro.pipeline.figures import plot_theory_frontier, plot_theory_tightness
     import pandas as pd
 
@@ -58,12 +58,12 @@ def _theory(preset: ReproducePreset, out_dir: Path, jobs: int) -> list[Path]:
     return plot_theory_tightness(rows, out_dir / "figures") + plot_theory_frontier(result["frontier"], out_dir / "figures")
 
 
-def _simulation(preset: ReproducePreset, out_dir: Path, jobs: int) -> list[Path]:
-    _, figures = run_simulation_stage(sweep_settings(preset.sweep), out_dir, jobs=jobs)
+def _simulation(preset: ReproducePreset, out_dir: Path, jobs: int, backend: str | None) -> list[Path]:
+    _, figures = run_simulation_stage(sweep_settings(preset.sweep), out_dir, jobs=jobs, backend=backend)
     return figures
 
 
-def _evaluation(preset: ReproducePreset, out_dir: Path, jobs: int) -> list[Path]:
+def _evaluation(preset: ReproducePreset, out_dir: Path, jobs: int, backend: str | None) -> list[Path]:
     from alignpro.pipeline.figures import plot_eval_gap_bound, plot_eval_rewards
 
     summary = run_evaluation_stage(preset.evaluation, out_dir)
@@ -84,6 +84,7 @@ def run_reproduce(
     out_dir: str | Path,
     *,
     jobs: int = 1,
+    backend: str | None = None,
     after_stage: Callable[[str], None] | None = None,
 ) -> ReproduceResult:
     """Run every unfinished stage of ``preset`` into ``out_dir``, then write ``report.md``.
@@ -92,6 +93,7 @@ def run_reproduce(
         preset: the sizes of the three stages (:mod:`alignpro.pipeline.presets`).
         out_dir: output folder, created if missing; an existing run there is resumed.
         jobs: joblib worker processes of the sweep (-1 for all cores).
+        backend: joblib backend of the sweep (loky, dask, ray, ...); None keeps the sweep configuration's.
         after_stage: called with the stage name after each stage is recorded as finished; an
             exception raised there stops the run with the finished stages kept.
     """
@@ -111,7 +113,7 @@ def run_reproduce(
         else:
             logger.info("stage %s: starting", stage)
             started = time.perf_counter()
-            figures = runners[stage](preset, out_dir, jobs)
+            figures = runners[stage](preset, out_dir, jobs, backend)
             ledger.mark_done(stage, settings[stage], time.perf_counter() - started, _relative(figures, out_dir))
             result.stages_run.append(stage)
         result.figures[stage] = ledger.figures(stage)
