@@ -164,14 +164,14 @@ class RewriterPrompter(Prompter):
         self.max_new_tokens = max_new_tokens
 
     def instruction_chat(self, prompt: str) -> Chat:
-        """Return the chat that asks the model to rewrite ``prompt``."""
+        """Return the chat that instructs the model to rewrite ``prompt``."""
         return [{"role": "user", "content": f"{self.instruction}{prompt}"}]
 
     def sample_candidates(self, prompt: str, num_candidates: int, *, seed: int) -> list[Candidate]:
         """Sample ``num_candidates`` rewrites with the backend and score each under the instruction chat.
 
-        An empty rewrite (the model stopped at once) keeps the raw prompt as its user message;
-        its log prior is that of the empty rewrite, 0 by the backend's convention.
+        An empty rewrite (the model stopped at once) keeps the raw prompt as its user message.
+        Its log prior is that of the empty rewrite, which is 0 by the backend's convention.
         """
         if num_candidates < 1:
             raise ValueError(f"num_candidates={num_candidates} must be at least 1")
@@ -185,7 +185,10 @@ class RewriterPrompter(Prompter):
             text = rewrite.strip()
             user_message = text if text else prompt
             if not math.isfinite(log_prior):
-                raise ValueError(f"rewrite {index} of prompt {prompt[:40]!r} has log prior {log_prior}; the backend failed")
+                raise ValueError(
+                    f"rewrite {index} of prompt {prompt[:40]!r} has log prior {log_prior}; "
+                    f"backend {self.backend.name!r} returned a non-finite log-probability"
+                )
             candidates.append(Candidate([{"role": "user", "content": user_message}], text, float(log_prior), f"rewrite-{index}"))
         return candidates
 

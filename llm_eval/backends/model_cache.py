@@ -66,7 +66,7 @@ def cache_root(cache_dir: str | os.PathLike | None = None) -> Path:
 
 
 def gguf_cache_folder(gguf_path: Path, name: str, cache_dir: str | os.PathLike | None = None) -> Path:
-    """Return the folder that holds (or will hold) the dequantized copy of ``gguf_path``."""
+    """Return the folder that contains (or will contain) the dequantized copy of ``gguf_path``."""
     digest = file_sha256(gguf_path)[:16]
     return cache_root(cache_dir) / "models" / f"{name}-{digest}"
 

@@ -62,7 +62,7 @@ class OpenAICompatBackend(LanguageModelBackend):
 
     Args:
         base_url: the API root, for example ``"http://127.0.0.1:8000/v1"``.
-        model: the served model id; None asks ``GET /models`` for the first id.
+        model: the served model id; None takes the first id from ``GET /models``.
         batch_size: prompts per ``/completions`` scoring request.
         chat_template: ``"chatml"`` or a local Hugging Face tokenizer folder whose chat template
             renders prompts for scoring.
@@ -213,8 +213,8 @@ class OpenAICompatBackend(LanguageModelBackend):
                     f"{self.base_url}/completions returned no usable echo logprobs; the server must support echo=true with logprobs"
                 )
             # The first token has no log-probability (None); tokens at or past len(text) were generated.
-            kept = [value for value, offset in zip(values, offsets) if value is not None and offset < len(text)]
-            if not all(math.isfinite(value) for value in kept):
+            text_values = [value for value, offset in zip(values, offsets) if value is not None and offset < len(text)]
+            if not all(math.isfinite(value) for value in text_values):
                 raise ServerError(f"{self.base_url}/completions returned a non-finite token log-probability")
-            sums.append(float(sum(kept)))
+            sums.append(float(sum(text_values)))
         return sums

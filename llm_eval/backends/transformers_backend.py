@@ -147,7 +147,7 @@ class TransformersBackend(LanguageModelBackend):
             )
 
         pairs = [(self.prompt_ids(chat), self.continuation_ids(text)) for chat, text in zip(chats, continuations)]
-        # Longest first, so each batch holds sequences of similar length and little padding.
+        # Longest first, so each batch contains sequences of similar length and little padding.
         order = sorted(range(len(pairs)), key=lambda i: -(len(pairs[i][0]) + len(pairs[i][1])))
         result = np.zeros(len(pairs), dtype=np.float64)
         for start in range(0, len(order), self.batch_size):

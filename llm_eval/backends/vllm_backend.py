@@ -5,9 +5,8 @@ Install the extra with ``pip install align-pro[vllm]`` and select it with the mo
 without it.
 
 - :meth:`VLLMBackend.sample` renders each chat with the tokenizer's chat template and calls
-  ``LLM.generate`` with ``SamplingParams(n=num_samples, temperature, max_tokens, seed)``; chat ``i``
-  uses seed ``seed + i``, and the sampler keeps top-k and top-p off so draws come from the full
-  distribution.
+  ``LLM.generate`` with ``SamplingParams(n=num_samples, temperature, max_tokens, seed)``. Chat
+  ``i`` uses seed ``seed + i``. Top-k and top-p stay off, so draws come from the full distribution.
 - :meth:`VLLMBackend.log_probs` sends the token ids of prompt + continuation with
   ``SamplingParams(max_tokens=1, prompt_logprobs=0)``. vLLM then returns the log-probability of
   every prompt token after the first, and the continuation's positions are summed.
