@@ -17,6 +17,7 @@ import pandas as pd
 
 from alignpro.pipeline.figures import ARM_ORDER
 from alignpro.pipeline.orderings import OrderingCheck, ordering_checks
+from alignpro.pipeline.variance_intervals import VARIANCE_FILE
 
 logger = logging.getLogger(__name__)
 
@@ -169,11 +170,12 @@ def _practice_part(summary: dict[str, Any], checks: list[OrderingCheck], figures
     return lines + _figure_lines(figures, captions)
 
 
-def _paper_table(summary: dict[str, Any]) -> list[str]:
+def _paper_table(summary: dict[str, Any], variance_intervals: dict[str, list[float] | None]) -> list[str]:
     lines = [
         "## 3. Results table",
         "",
-        "The shape of the Align-Pro paper's results table, measured here. Win rate: probability that a response of the method "
+        "The shape of the Align-Pro paper's results table, measured here. The variance is that of r over prompts and responses, "
+        "with a bootstrap interval over prompts. Win rate: probability that a response of the method "
         "beats a raw-prompt response to the same prompt (ties count half). KL is in nats; how each KL was obtained is in the last column.",
         "",
         "| method | reward mean | 95 % CI | reward variance | 95 % CI | win rate vs raw | KL | KL method |",
@@ -183,10 +185,9 @@ def _paper_table(summary: dict[str, Any]) -> list[str]:
         arm = summary["arms"].get(name)
         if arm is None:
             continue
-        # NOTE: llm_eval's summary has no interval for the variance; the column reads n/a until it does.
         lines.append(
             f"| {PAPER_ARMS[name]} | {arm['reward_mean']:.4f} | {_interval(arm.get('reward_mean_ci'))} | {arm['reward_variance']:.4f} | "
-            f"{_interval(arm.get('reward_variance_ci'))} | {arm['win_rate']:.3f} | {arm['kl']:.4f} | {arm['kl_method']} |"
+            f"{_interval(variance_intervals.get(name))} | {arm['win_rate']:.3f} | {arm['kl']:.4f} | {arm['kl_method']} |"
         )
     return lines + [""]
 
@@ -220,7 +221,9 @@ def write_report(out_dir: Path, preset_name: str, figures: dict[str, list[str]],
     lines.append("")
     lines += _theory_part(out_dir, figures.get("theory", []) + figures.get("simulation", []))
     lines += _practice_part(summary, checks, figures.get("evaluation", []))
-    lines += _paper_table(summary)
+    variance_path = out_dir / "eval" / VARIANCE_FILE
+    variance_intervals = json.loads(variance_path.read_text(encoding="utf-8")) if variance_path.is_file() else {}
+    lines += _paper_table(summary, variance_intervals)
 
     path = out_dir / REPORT_FILE
     path.write_text("\n".join(lines), encoding="utf-8")

@@ -116,6 +116,18 @@ def test_report_has_three_parts(resumed_run):
         assert f"| {method}" in report
 
 
+def test_variance_intervals_in_table(resumed_run):
+    out, _, _, _ = resumed_run
+    intervals = json.loads((out / "eval" / "variance_intervals.json").read_text())
+    table = (out / "report.md").read_text().split("## 3. Results table")[1]
+
+    assert set(intervals) == {"no_prompt_optimization", "reference_prompter", "align_pro", "oracle_rlhf", "best_of_n"}
+    for name, (low, high) in intervals.items():
+        assert 0.0 <= low <= high, name
+        assert f"[{low:.4f}, {high:.4f}]" in table, name
+    assert "n/a" not in table
+
+
 def test_report_links_resolve(resumed_run):
     out, _, _, _ = resumed_run
     links = re.findall(r"\]\(([^)]+)\)", (out / "report.md").read_text())
