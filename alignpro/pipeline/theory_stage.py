@@ -1,7 +1,7 @@
 """Stage (a) of ``align-pro reproduce``: check every statement of :mod:`bounds` on random instances.
 
-For each family of :mod:`simulators.families` and each (β, λ) of the preset, one batch of random
-instances is solved with :func:`bounds.compute_bounds`. The stage records, per instance and bound,
+For each family of :mod:`simulators.families`, one batch of random instances is drawn and solved
+with :func:`bounds.compute_bounds` at every (β, λ) of the preset. The stage records, per instance and bound,
 the bound, the exact gap Δ and whether the bound is below Δ (a violation), then five checks:
 
 - ``bounds_hold``: no bound is below Δ by more than :func:`simulators.experiments.bound_tolerance`.

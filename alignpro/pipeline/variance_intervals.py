@@ -6,8 +6,8 @@ module rebuilds the arms from ``samples.jsonl`` and resamples prompts, the same 
 over prompts that the summary uses for the reward means (level and resample count from
 :mod:`llm_eval.metrics`).
 
-NOTE: it calls two private helpers of llm_eval (``runner._collect`` and ``summary._arms``), so that
-the arms are built exactly as in the summary; a change to either needs a matching change here.
+NOTE: it calls two private helpers of llm_eval (``runner._collect`` and ``summary._arms``) so that
+the arms match the summary exactly. A change to either helper needs a matching change here.
 """
 
 from __future__ import annotations
