@@ -43,7 +43,7 @@ class StageLedger:
             changed = sorted(key for key in set(record["settings"]) | set(current) if record["settings"].get(key) != current.get(key))
             raise ValueError(
                 f"out: stage {stage!r} in {self.path.parent} finished with other settings "
-                f"({', '.join(changed)} differ: {record['settings'].get(changed[0])!r} there, {current.get(changed[0])!r} now); "
+                f"(changed: {', '.join(changed)}; {changed[0]} was {record['settings'].get(changed[0])!r}, now {current.get(changed[0])!r}); "
                 "rerun with the same options or choose another --out folder"
             )
         return True
