@@ -38,6 +38,11 @@ def _number(value: Any, digits: int = 3) -> str:
     return f"{value:.{digits}g}"
 
 
+def _cell(text: str) -> str:
+    """Escape the pipes of ``text`` (such as |Δ|) so that it stays inside one Markdown table cell."""
+    return text.replace("|", "\\|")
+
+
 def _interval(entry: list[float] | None) -> str:
     return "n/a" if entry is None else f"[{entry[0]:.4f}, {entry[1]:.4f}]"
 
@@ -110,7 +115,8 @@ def _theory_part(out_dir: Path, figures: list[str]) -> list[str]:
         "| --- | --- | --- | --- |",
     ]
     for check in checks["checks"]:
-        lines.append(f"| `{check['check']}` | {check['statement']} | {'pass' if check['passed'] else '**FAIL**'} | {check['detail']} |")
+        result = "pass" if check["passed"] else "**FAIL**"
+        lines.append(f"| `{check['check']}` | {_cell(check['statement'])} | {result} | {_cell(check['detail'])} |")
 
     lines += ["", "### Each bound against the exact gap", ""]
     lines += _bound_tables(theory_rows, sweep_rows)

@@ -116,6 +116,23 @@ def test_report_has_three_parts(resumed_run):
         assert f"| {method}" in report
 
 
+def test_report_tables_keep_columns(resumed_run):
+    out, _, _, _ = resumed_run
+    lines = (out / "report.md").read_text().splitlines()
+
+    widths = []
+    for previous, line in zip([""] + lines, lines):
+        if not line.startswith("|"):
+            continue
+        # An unescaped pipe is a column separator; every row of a table must have as many as its header.
+        width = len(re.findall(r"(?<!\\)\|", line))
+        if not previous.startswith("|"):
+            widths.append(width)
+        assert width == widths[-1], line
+    # The checks, one table per bound (five: the tiny preset skips the LP bound), the measured gap, the results.
+    assert len(widths) == 8
+
+
 def test_variance_intervals_in_table(resumed_run):
     out, _, _, _ = resumed_run
     intervals = json.loads((out / "eval" / "variance_intervals.json").read_text())
