@@ -32,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "eval",
         help="measure prompt optimization, the RLHF optimum and best-of-n on a language model",
-        description=__doc__.split("\n\n")[0],
+        description="Measure Align-Pro against the RLHF optimum and best-of-n on a language model. "
+        "Samples are written as they are produced; --resume continues a stopped run.",
     )
     parser.add_argument("--task", default=DEFAULT_TASK, help=f"task preset giving prompts, reward and prompter (default {DEFAULT_TASK})")
     parser.add_argument("--model", default="smollm2", help="'smollm2', a local model folder, 'openai:http://127.0.0.1:PORT/v1[#MODEL]', 'vllm:PATH' or 'fake:INSTANCE.json' (default smollm2)")
