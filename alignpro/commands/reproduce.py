@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--prompts", default=None, help="prompt source overriding the task: ifbench, realtoxicityprompts, donotanswer or a .jsonl/.csv/.parquet file")
     parser.add_argument("--reward", default=None, help="reward overriding the task, e.g. sentiment, relevance, '0.5*non_offensive+0.5*relevance' or hf:PATH")
     parser.add_argument("--prompter", default=None, help="prompter overriding the task: templates or rewriter")
-    parser.add_argument("--num-prompts", type=int, default=None, help="prompts of the evaluation (default 4 with --quick, 20 otherwise)")
+    parser.add_argument("--num-prompts", type=int, default=None, help="prompts of the evaluation (default 4 with --quick, 16 otherwise)")
     parser.add_argument("--dtype", choices=("float32", "bfloat16"), default=None, help="weights of a local model (default float32)")
     parser.set_defaults(func=run)
 

@@ -68,7 +68,7 @@ class EvalSizes:
     prompts: str | None = None
     reward: str | None = None
     prompter: str | None = None
-    num_prompts: int = 20
+    num_prompts: int = 16
     candidates: int = 4
     responses: int = 4
     max_new_tokens: int = 24
@@ -131,16 +131,16 @@ QUICK = ReproducePreset(
     evaluation=EvalSizes(num_prompts=4, candidates=2, responses=4, max_new_tokens=16),
 )
 
-# configs/paper.toml (43,200 cells with the LP bound) took an estimated 9.5 minutes on one core of the
-# two-core development machine (60 random cells timed, then extrapolated), so it fits the hour. The
-# evaluation is sized to about half an hour at the 40 to 70 s per prompt measured there with K = 2 to
-# 3 and M = 4 (other jobs sharing the cores).
+# Measured on the two-core development machine while two other jobs shared the cores: the theory
+# stage took 2 minutes and configs/paper.toml (43,200 cells with the LP bound) 14 minutes with one
+# job. The evaluation took 110 to 155 s per prompt at K = 4, M = 4 and 24 tokens, so 16 prompts keep
+# the whole run under an hour even under that load.
 DEFAULT = ReproducePreset(
     name="default",
     theory=TheorySizes(instances=256, lp=True),
     # NOTE: the path exists only in a source checkout; other installs need --sweep-config.
     sweep=SweepSizes(config_path=str(REPOSITORY_ROOT / "configs" / "paper.toml")),
-    evaluation=EvalSizes(num_prompts=20, candidates=4, responses=4, max_new_tokens=24),
+    evaluation=EvalSizes(num_prompts=16, candidates=4, responses=4, max_new_tokens=24),
 )
 
 PRESETS = {preset.name: preset for preset in (TINY, QUICK, DEFAULT)}
