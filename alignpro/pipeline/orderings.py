@@ -11,7 +11,7 @@ Theory (with exact expectations) predicts, on the same prompts and reward:
 - best-of-n beats the raw prompt;
 - the measured gap is at most the measured T2 bound.
 
-On a real model every quantity is an estimate, so each statement says whether the point estimates
+On a real model every quantity is an estimate, so each statement reports whether the point estimates
 follow the expected order and whether the 95 % intervals separate the two values. A statement whose
 order did not hold starts with "Did not hold", so the report shows it instead of hiding it.
 """
