@@ -105,7 +105,7 @@ def score_rates(backend, inputs: dict) -> tuple[dict, np.ndarray]:
     return rates, log_probs
 
 
-def run_llama_cpp(out: Path, new_tokens: int) -> dict:
+def run_llama_cpp(out: Path, new_tokens: int, threads: int) -> dict:
     from benchmarks.llama_cpp_reference import LlamaCppEngine
     from llm_eval.backends import load_backend
     from llm_eval.backends.model_cache import smollm2_gguf_path
@@ -117,7 +117,7 @@ def run_llama_cpp(out: Path, new_tokens: int) -> dict:
     tokenizer_backend.close()
 
     capacity = sum(len(p) + len(c) for p, c in pairs) + sum(len(p) for p in prompts) + 64 * new_tokens
-    engine = LlamaCppEngine(str(smollm2_gguf_path()), max_sequences=64, max_tokens=capacity, threads=os.cpu_count() or 1)
+    engine = LlamaCppEngine(str(smollm2_gguf_path()), max_sequences=64, max_tokens=capacity, threads=threads)
     engine.generate(prompts[:2], 4, seed=0)
 
     generation = {}
@@ -136,16 +136,16 @@ def run_llama_cpp(out: Path, new_tokens: int) -> dict:
     return {"generation_tokens_per_s": generation, "scoring_tokens_per_s": scoring, "log_probs": log_probs.tolist()}
 
 
-def run_stage(stage: str, out: Path, new_tokens: int) -> None:
+def run_stage(stage: str, out: Path, new_tokens: int, threads: int) -> None:
     """Run one stage in this process and write its JSON result."""
     if stage == "load":
         result = run_load(out)
     elif stage == "llama-cpp":
-        result = run_llama_cpp(out, new_tokens)
+        result = run_llama_cpp(out, new_tokens, threads)
     else:
         result = run_transformers(out, stage.split("-")[1], new_tokens)
 
-    result.update(stage=stage, peak_rss_mib=peak_rss_mib(), load_average=os.getloadavg()[0], new_tokens=new_tokens)
+    result.update(stage=stage, peak_rss_mib=peak_rss_mib(), load_average=os.getloadavg()[0], new_tokens=new_tokens, threads=threads)
     (out / f"{stage}.json").write_text(json.dumps(result, indent=1))
 
 
@@ -192,12 +192,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/llm"), help="folder for stage results and the model cache")
     parser.add_argument("--new-tokens", type=int, default=32, help="sampled tokens per sequence in the generation runs")
     parser.add_argument("--force", action="store_true", help="rerun stages whose result file exists")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="CPU threads for torch and llama.cpp (default: all cores)")
     parser.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
 
     if args.stage:
-        run_stage(args.stage, args.out, args.new_tokens)
+        import torch
+
+        torch.set_num_threads(args.threads)
+        run_stage(args.stage, args.out, args.new_tokens, args.threads)
         return 0
 
     for stage in STAGES:
@@ -205,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{stage}: kept earlier result", file=sys.stderr)
             continue
         print(f"{stage}: running", file=sys.stderr)
-        command = [sys.executable, "-m", "benchmarks.bench_llm", "--stage", stage, "--out", str(args.out), "--new-tokens", str(args.new_tokens)]
+        command = [sys.executable, "-m", "benchmarks.bench_llm", "--stage", stage, "--out", str(args.out)]
+        command += ["--new-tokens", str(args.new_tokens), "--threads", str(args.threads)]
         subprocess.run(command, check=True)
 
     results = {stage: json.loads((args.out / f"{stage}.json").read_text()) for stage in STAGES}
