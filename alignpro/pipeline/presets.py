@@ -132,9 +132,9 @@ QUICK = ReproducePreset(
 )
 
 # Measured on the two-core development machine while two other jobs shared the cores: the theory
-# stage took 2 minutes and configs/paper.toml (43,200 cells with the LP bound) 14 minutes with one
-# job. The evaluation took 110 to 155 s per prompt at K = 4, M = 4 and 24 tokens, so 16 prompts keep
-# the whole run under an hour even under that load.
+# stage took 2 minutes, configs/paper.toml (43,200 cells with the LP bound) 14 minutes with one job,
+# and 20 prompts at K = 4, M = 4 and 24 tokens 30 minutes (46 minutes in all). 16 prompts leave a
+# margin for slower prompts, which took up to 155 s each.
 DEFAULT = ReproducePreset(
     name="default",
     theory=TheorySizes(instances=256, lp=True),
