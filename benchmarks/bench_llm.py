@@ -1,7 +1,8 @@
 """Generation and scoring throughput of the SmolLM2 backend against llama.cpp on the same GGUF file.
 
 Run ``python -m benchmarks.bench_llm [--out DIR] [--new-tokens 32] [--threads N] [--force]``.
-Run it on an otherwise idle machine. Each stage runs in its own subprocess, so the peak resident set size (``ru_maxrss``) belongs to that stage alone:
+Run it on an otherwise idle machine. Each stage runs in its own subprocess, so the peak
+resident set size (``ru_maxrss``) belongs to that stage alone:
 
 - ``load``: dequantize the GGUF into a fresh cache under DIR, then reload from the cache;
 - ``transformers-float32`` / ``transformers-bfloat16``: generation at batch 1, 8, 32 and 64 with
