@@ -98,3 +98,30 @@ def bootstrap_mean_ci(values: ArrayLike, *, seed: int) -> list[float] | None:
         rng=np.random.default_rng(seed),
     )
     return [float(result.confidence_interval.low), float(result.confidence_interval.high)]
+
+
+def bootstrap_variance_ci(arm: WeightedRewards, *, seed: int) -> list[float] | None:
+    """Return the percentile bootstrap interval [low, high] of :func:`pooled_variance` over prompts.
+
+    Prompts are resampled with their responses and weights, as for the mean. Returns None with
+    fewer than two prompts.
+    """
+    num_prompts = arm.rewards.shape[0]
+    if num_prompts < 2:
+        logger.warning("only %d prompt(s): no bootstrap interval of the variance", num_prompts)
+        return None
+
+    def variance_of(indices: np.ndarray) -> float:
+        chosen = indices.astype(int)
+        return pooled_variance(WeightedRewards(arm.rewards[chosen], arm.weights[chosen]))
+
+    result = bootstrap(
+        (np.arange(num_prompts),),
+        variance_of,
+        vectorized=False,
+        confidence_level=CONFIDENCE_LEVEL,
+        n_resamples=NUM_RESAMPLES,
+        method="percentile",
+        rng=np.random.default_rng(seed),
+    )
+    return [float(result.confidence_interval.low), float(result.confidence_interval.high)]

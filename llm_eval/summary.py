@@ -8,7 +8,7 @@ The summary compares, on the same prompts and the same reward:
 - ``oracle_rlhf``: the RLHF optimum π*_β with π_ref = π_F(·|x), by SNIS on the raw responses;
 - ``best_of_n``: the best of n raw-prompt responses by reward.
 
-Each arm gets its reward mean with a bootstrap interval over prompts, the reward variance, the win
+Each arm gets its reward mean and reward variance with bootstrap intervals over prompts, the win
 rate against the raw prompt and a KL estimate (see :mod:`llm_eval.estimators` and
 :mod:`llm_eval.metrics`). ``measured_gap`` is J(π*_β) − J(ρ*_λ π_F) per prompt with its interval,
 and ``bound`` is the measured Pinsker / Bretagnolle–Huber bound (:mod:`llm_eval.measured_bound`).
@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from llm_eval import estimators, measured_bound
-from llm_eval.metrics import WeightedRewards, bootstrap_mean_ci, pooled_variance
+from llm_eval.metrics import WeightedRewards, bootstrap_mean_ci, bootstrap_variance_ci, pooled_variance
 
 ARM_TITLES = {
     "no_prompt_optimization": "No prompt optimization",
@@ -93,14 +93,16 @@ def compute_summary(
     """
     arms = _arms(samples, beta, lam, best_of_n)
     seeds = np.random.SeedSequence(seed).generate_state(len(arms) + 2)
+    variance_seeds = np.random.SeedSequence([seed, 1]).generate_state(len(arms))
     summary_arms: dict[str, Any] = {}
 
-    for (name, (arm, kl, kl_method)), arm_seed in zip(arms.items(), seeds):
+    for (name, (arm, kl, kl_method)), arm_seed, variance_seed in zip(arms.items(), seeds, variance_seeds):
         per_prompt = arm.mean()
         summary_arms[name] = {
             "reward_mean": float(np.mean(per_prompt)),
             "reward_mean_ci": bootstrap_mean_ci(per_prompt, seed=int(arm_seed)),
             "reward_variance": pooled_variance(arm),
+            "reward_variance_ci": bootstrap_variance_ci(arm, seed=int(variance_seed)),
             "win_rate": float(np.mean(arm.win_rate(samples.raw_rewards))),
             "kl": kl,
             "kl_method": kl_method,
@@ -149,15 +151,16 @@ def format_markdown(summary: dict[str, Any], settings: dict[str, Any]) -> str:
         f"M = {settings['num_responses']} responses, β = {settings['beta']}, λ = {settings['lam']}, "
         f"n = {settings['best_of_n']}, seed {settings['seed']}. Intervals: 95 % percentile bootstrap over prompts.",
         "",
-        "| method | reward mean | 95 % CI | variance | win rate vs raw | KL (nats) |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| method | reward mean | 95 % CI | variance | 95 % CI | win rate vs raw | KL (nats) |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
 
     for name, title in ARM_TITLES.items():
         arm = summary["arms"][name]
         lines.append(
             f"| {title} | {arm['reward_mean']:.4f} | {_format_interval(arm['reward_mean_ci'])} | "
-            f"{arm['reward_variance']:.4f} | {arm['win_rate']:.3f} | {arm['kl']:.4f} |"
+            f"{arm['reward_variance']:.4f} | {_format_interval(arm['reward_variance_ci'])} | "
+            f"{arm['win_rate']:.3f} | {arm['kl']:.4f} |"
         )
 
     gap = summary["measured_gap"]

@@ -17,7 +17,6 @@ import pandas as pd
 
 from alignpro.pipeline.figures import ARM_ORDER
 from alignpro.pipeline.orderings import OrderingCheck, ordering_checks
-from alignpro.pipeline.variance_intervals import VARIANCE_FILE
 
 logger = logging.getLogger(__name__)
 
@@ -176,7 +175,7 @@ def _practice_part(summary: dict[str, Any], checks: list[OrderingCheck], figures
     return lines + _figure_lines(figures, captions)
 
 
-def _paper_table(summary: dict[str, Any], variance_intervals: dict[str, list[float] | None]) -> list[str]:
+def _paper_table(summary: dict[str, Any]) -> list[str]:
     lines = [
         "## 3. Results table",
         "",
@@ -193,7 +192,7 @@ def _paper_table(summary: dict[str, Any], variance_intervals: dict[str, list[flo
             continue
         lines.append(
             f"| {PAPER_ARMS[name]} | {arm['reward_mean']:.4f} | {_interval(arm.get('reward_mean_ci'))} | {arm['reward_variance']:.4f} | "
-            f"{_interval(variance_intervals.get(name))} | {arm['win_rate']:.3f} | {arm['kl']:.4f} | {arm['kl_method']} |"
+            f"{_interval(arm.get('reward_variance_ci'))} | {arm['win_rate']:.3f} | {arm['kl']:.4f} | {arm['kl_method']} |"
         )
     return lines + [""]
 
@@ -227,9 +226,7 @@ def write_report(out_dir: Path, preset_name: str, figures: dict[str, list[str]],
     lines.append("")
     lines += _theory_part(out_dir, figures.get("theory", []) + figures.get("simulation", []))
     lines += _practice_part(summary, checks, figures.get("evaluation", []))
-    variance_path = out_dir / "eval" / VARIANCE_FILE
-    variance_intervals = json.loads(variance_path.read_text(encoding="utf-8")) if variance_path.is_file() else {}
-    lines += _paper_table(summary, variance_intervals)
+    lines += _paper_table(summary)
 
     path = out_dir / REPORT_FILE
     path.write_text("\n".join(lines), encoding="utf-8")

@@ -22,7 +22,6 @@ from alignpro.pipeline.report import write_report
 from alignpro.pipeline.simulation_stage import run_simulation_stage, sweep_settings
 from alignpro.pipeline.stages import StageLedger
 from alignpro.pipeline.theory_stage import run_theory_stage
-from alignpro.pipeline.variance_intervals import write_variance_intervals
 
 logger = logging.getLogger(__name__)
 
@@ -121,8 +120,6 @@ def run_reproduce(
         if after_stage is not None:
             after_stage(stage)
 
-    # Cheap (a bootstrap over prompts), so it is rebuilt with the report instead of being a stage output.
-    write_variance_intervals(out_dir / "eval", json.loads((out_dir / "eval" / "summary.json").read_text(encoding="utf-8")))
     seconds = {stage: ledger.records[stage]["seconds"] for stage in STAGES}
     write_report(out_dir, preset.name, result.figures, seconds)
     (out_dir / "preset.json").write_text(json.dumps({"preset": preset.name, **settings}, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -135,7 +135,8 @@ def test_report_tables_keep_columns(resumed_run):
 
 def test_variance_intervals_in_table(resumed_run):
     out, _, _, _ = resumed_run
-    intervals = json.loads((out / "eval" / "variance_intervals.json").read_text())
+    arms = json.loads((out / "eval" / "summary.json").read_text())["arms"]
+    intervals = {name: arm["reward_variance_ci"] for name, arm in arms.items()}
     table = (out / "report.md").read_text().split("## 3. Results table")[1]
 
     assert set(intervals) == {"no_prompt_optimization", "reference_prompter", "align_pro", "oracle_rlhf", "best_of_n"}
