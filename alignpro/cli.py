@@ -1,8 +1,9 @@
 """Entry point of the ``align-pro`` command.
 
 Every subcommand reports invalid input by raising ``ValueError`` or ``FileNotFoundError`` with a
-message naming the field, the value and the fix. ``main`` prints that message as one line on
-standard error and exits with status 2, without a traceback (``--traceback`` shows it).
+message naming the field, the value and the fix. ``main`` prints that message, or that of any other
+``OSError`` (an unreachable server, a full disk) or ``ImportError`` (a missing optional extra), as
+one line on standard error and exits with status 2, without a traceback (``--traceback`` shows it).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return int(args.func(args) or 0)
-    except (ValueError, FileNotFoundError, NotADirectoryError, IsADirectoryError) as error:
+    except (ValueError, OSError, ImportError) as error:
         if args.traceback:
             raise
         print(f"align-pro {args.command}: error: {error}", file=sys.stderr)

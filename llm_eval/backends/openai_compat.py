@@ -47,8 +47,11 @@ logger = logging.getLogger(__name__)
 RETRIED_STATUS = {429, 500, 502, 503, 504}
 
 
-class ServerError(RuntimeError):
-    """An OpenAI-compatible server failed or returned a response this backend cannot use."""
+class ServerError(ConnectionError):
+    """An OpenAI-compatible server failed or returned a response this backend cannot use.
+
+    A ``ConnectionError`` (an ``OSError``), so the command line reports it as one line.
+    """
 
 
 def render_chatml(chat: Chat) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 
@@ -105,6 +106,31 @@ def test_eval_unknown_model_exit_two(tmp_path, capsys):
     code = main(["eval", "--model", "no-such-model", "--prompts", str(prompts), "--reward", "sentiment", "--out", str(tmp_path / "run")])
     assert code == 2
     assert "no-such-model" in _error_line(capsys)
+
+
+def _closed_loopback_port() -> int:
+    # Bind an ephemeral port on 127.0.0.1 and close it, so a connection to it is refused.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_eval_unreachable_server_exit_two(tmp_path, capsys):
+    prompts = tmp_path / "prompts.jsonl"
+    prompts.write_text('{"prompt": "Say hello."}\n{"prompt": "Name a color."}\n', encoding="utf-8")
+    url = f"http://127.0.0.1:{_closed_loopback_port()}/v1"
+    code = main(["eval", "--model", f"openai:{url}#m", "--prompts", str(prompts), "--reward", "sentiment",
+                 "--num-prompts", "2", "--candidates", "2", "--responses", "2", "--out", str(tmp_path / "run")])
+    assert code == 2
+    assert url in _error_line(capsys)
+
+
+def test_eval_missing_vllm_extra_exit_two(tmp_path, capsys):
+    prompts = tmp_path / "prompts.jsonl"
+    prompts.write_text('{"prompt": "Say hello."}\n{"prompt": "Name a color."}\n', encoding="utf-8")
+    code = main(["eval", "--model", f"vllm:{tmp_path}", "--prompts", str(prompts), "--reward", "sentiment", "--out", str(tmp_path / "run")])
+    assert code == 2
+    assert "align-pro[vllm]" in _error_line(capsys)
 
 
 def test_eval_malformed_prompt_file_names_line(tmp_path, capsys):
