@@ -24,7 +24,6 @@ DEFAULT_RESPONSES = 4
 DEFAULT_MAX_NEW_TOKENS = 24
 DEFAULT_BETA = 0.1
 DEFAULT_LAM = 0.1
-FAKE_PREFIX = "fake:"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -75,84 +74,26 @@ def _settings(args: argparse.Namespace):
     )
 
 
-def _tabular_setup(args: argparse.Namespace):
-    """Return backend, prompts, prompter, reward and identity for ``--model fake:INSTANCE``."""
-    from bounds import load_instance
-    from llm_eval.backends.fake import tabular_fakes
-    from llm_eval.outputs import file_sha256
-    from llm_eval.prompts import PromptRecord
-
-    path = Path(args.model[len(FAKE_PREFIX):])
-    if not path.is_file():
-        raise FileNotFoundError(f"--model: instance file {str(path)!r} not found; pass fake:PATH to a .json or .npz instance")
-
-    problem, _ = load_instance(path)
-    if problem.batch_shape:
-        raise ValueError(f"--model: {path} contains a batch of instances {problem.batch_shape}; fake: needs a file with a single instance")
-
-    backend, prompter, reward = tabular_fakes(problem)
-    # NOTE: every context counts equally in the summary; context_probs of the instance is not used.
-    prompts = [PromptRecord(id=label, text=label, source="tabular", meta={}) for label in prompter.labels.contexts]
-    identity = {"model_spec": args.model, "instance_sha256": file_sha256(path)}
-    return backend, prompts[: args.num_prompts], prompter, reward, identity
-
-
-def _model_setup(args: argparse.Namespace):
-    """Return backend, prompts, prompter, reward and identity for a language model and a task preset."""
-    from llm_eval.backends import load_backend
-    from llm_eval.outputs import model_file_hashes
-    from llm_eval.prompters import load_prompter
-    from llm_eval.prompts import load_prompts
-    from llm_eval.rewards import load_reward
-    from llm_eval.tasks import get_task
-
-    task = get_task(args.task)
-    prompt_source = args.prompts or task.prompts
-    reward_spec = args.reward or task.reward
-    prompter_spec = args.prompter or task.prompter
-
-    # Cheap checks first, so a bad prompt file or reward name fails before the model loads.
-    prompts = load_prompts(prompt_source, limit=args.num_prompts, seed=args.seed)
-    reward = load_reward(reward_spec)
-    backend = load_backend(args.model, dtype=args.dtype, batch_size=args.batch_size)
-    prompter = load_prompter(prompter_spec, backend)
-
-    identity = {
-        "model_spec": args.model,
-        "model_files": _model_files(args.model, model_file_hashes),
-        "task": task.name,
-        "prompt_source": prompt_source,
-        "reward_spec": reward_spec,
-        "prompter_spec": prompter_spec,
-        "dtype": args.dtype,
-        # The backend's samples for a seed depend on how sequences are batched.
-        "batch_size": args.batch_size,
-    }
-    return backend, prompts, prompter, reward, identity
-
-
-def _model_files(model: str, hashes) -> dict[str, str]:
-    """Return SHA-256 hashes of the model's weight files (empty for a server, whose weights are not visible)."""
-    if model == "smollm2":
-        from llm_eval.backends.model_cache import smollm2_gguf_path
-
-        return hashes(smollm2_gguf_path())
-    path = Path(model.removeprefix("vllm:"))
-    if path.exists():
-        return hashes(path)
-    return {}
-
-
 def run(args: argparse.Namespace) -> int:
     """Run or resume the evaluation and print the summary table."""
     from llm_eval.outputs import package_versions
     from llm_eval.runner import run_evaluation
 
+    from alignpro.pipeline.evaluation_setup import EvaluationSpec, build_evaluation
+
     settings = _settings(args)
-    if args.model.startswith(FAKE_PREFIX):
-        backend, prompts, prompter, reward, identity = _tabular_setup(args)
-    else:
-        backend, prompts, prompter, reward, identity = _model_setup(args)
+    spec = EvaluationSpec(
+        model=args.model,
+        task=args.task,
+        prompts=args.prompts,
+        reward=args.reward,
+        prompter=args.prompter,
+        num_prompts=args.num_prompts,
+        seed=args.seed,
+        dtype=args.dtype,
+        batch_size=args.batch_size,
+    )
+    backend, prompts, prompter, reward, identity = build_evaluation(spec)
 
     try:
         run_evaluation(
