@@ -21,7 +21,7 @@ FAKE_PREFIX = "fake:"
 
 @dataclass(frozen=True)
 class EvaluationSpec:
-    """What to evaluate; the fields mirror the options of ``align-pro eval``."""
+    """Specification of an evaluation, with fields that mirror the options of ``align-pro eval``."""
 
     model: str = "smollm2"
     task: str = "rtp-safe"
