@@ -66,7 +66,7 @@ def read_jsonl(path: Path) -> list[tuple[int, dict]]:
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as error:
-                raise ValueError(f"prompt file {path}: line {number} is not valid JSON ({error.msg}); fix or remove it") from None
+                raise ValueError(f"prompt file {path}: line {number}, character {error.pos + 1} is not valid JSON ({error.msg}); fix or remove it") from None
             if not isinstance(row, dict):
                 raise ValueError(f"prompt file {path}: line {number} is a JSON {type(row).__name__}, expected an object")
             rows.append((number, row))
@@ -188,6 +188,8 @@ def load_prompts(source: str, *, limit: int | None = None, seed: int = 0) -> lis
             raise FileNotFoundError(f"prompt source {source!r} is neither a built-in source nor an existing file; use {ACCEPTED}")
         records = load_prompt_file(path)
 
+    if limit is not None and limit > len(records):
+        logger.warning("%s has %d prompts, fewer than the %d requested; using all of them", source, len(records), limit)
     if limit is None or limit >= len(records):
         return records
     if limit < 1:

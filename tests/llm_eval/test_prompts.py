@@ -50,6 +50,15 @@ def test_limit_above_size_keeps_all():
     assert len(load_prompts("ifbench", limit=10_000)) == 294
 
 
+def test_limit_above_size_warns(tmp_path, caplog):
+    path = tmp_path / "two.jsonl"
+    path.write_text('{"prompt": "One."}\n{"prompt": "Two."}\n')
+    with caplog.at_level("WARNING", logger="llm_eval.prompts"):
+        records = load_prompts(str(path), limit=5)
+    assert len(records) == 2
+    assert "fewer than the 5 requested" in caplog.text
+
+
 def test_nonpositive_limit_rejected():
     with pytest.raises(ValueError, match="limit=0"):
         load_prompts("ifbench", limit=0)
@@ -93,7 +102,7 @@ def test_generic_parquet(tmp_path):
 def test_malformed_jsonl_names_line(tmp_path):
     path = tmp_path / "bad.jsonl"
     path.write_text('{"prompt": "fine"}\n\n{"prompt": "broken"\n')
-    with pytest.raises(ValueError, match=r"bad.jsonl: line 3 is not valid JSON"):
+    with pytest.raises(ValueError, match=r"bad.jsonl: line 3, character \d+ is not valid JSON"):
         load_prompts(str(path))
 
 
