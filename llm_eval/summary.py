@@ -25,7 +25,7 @@ from llm_eval import estimators, measured_bound
 from llm_eval.metrics import WeightedRewards, bootstrap_mean_ci, bootstrap_variance_ci, pooled_variance
 
 ARM_TITLES = {
-    "no_prompt_optimization": "No prompt optimization",
+    "no_prompt_optimization": "Raw prompt (no optimization)",
     "reference_prompter": "Reference prompter ρ₀",
     "align_pro": "Align-Pro ρ*_λ",
     "oracle_rlhf": "RLHF optimum π*_β",

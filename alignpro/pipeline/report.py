@@ -17,17 +17,17 @@ import pandas as pd
 
 from alignpro.pipeline.figures import ARM_ORDER
 from alignpro.pipeline.orderings import OrderingCheck, ordering_checks
+from llm_eval.summary import ARM_TITLES
 
 logger = logging.getLogger(__name__)
 
 REPORT_FILE = "report.md"
 
-PAPER_ARMS = {
-    "no_prompt_optimization": "Raw prompt (no optimization)",
-    "reference_prompter": "Reference prompter ρ₀",
-    "align_pro": "Align-Pro ρ*_λ",
-    "oracle_rlhf": "RLHF optimum π*_β",
-    "best_of_n": "Best-of-n",
+SPAN_SOURCES = {
+    "reward bounds": "span(x) is the width of the reward's known range, so the bound is a guaranteed upper bound "
+    "whenever the raw-prompt responses cover the fine-tuned policy's support.",
+    "observed range": "span(x) is the observed reward range of the prompt's responses, which can only underestimate "
+    "the true span, so the bound is an estimate rather than a guaranteed upper bound.",
 }
 
 
@@ -77,7 +77,8 @@ def _bound_tables(theory_rows: pd.DataFrame, sweep_rows: pd.DataFrame) -> list[s
         lines += [
             f"#### `{bound}`",
             "",
-            "| family | instances × (β, λ) pairs | violations | median bound/Δ | max bound/Δ | sweep cells | violations | median bound/Δ | max bound/Δ |",
+            "| family | theory: instances × (β, λ) | theory: violations | theory: median bound/Δ | theory: max bound/Δ "
+            "| sweep: cells | sweep: violations | sweep: median bound/Δ | sweep: max bound/Δ |",
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for family in dict.fromkeys(list(theory.index) + list(sweep.index)):
@@ -161,7 +162,7 @@ def _practice_part(summary: dict[str, Any], checks: list[OrderingCheck], figures
         f"| measured T2 bound E span·min(√(KL/2), √(1−e^(−KL))) | {bound['value']:.4f} | {_interval(bound['ci'])} |",
         f"| KL(π*_β ‖ ρ*_λπ_F), nats (mean over prompts) | {bound['kl_oracle_to_induced']:.4f} | – |",
         "",
-        f"The span comes from {bound['span_source']}.",
+        SPAN_SOURCES.get(bound["span_source"], f"The span is taken from the {bound['span_source']}."),
         "",
         "Expected orderings, decided from the data:",
         "",
@@ -191,7 +192,7 @@ def _paper_table(summary: dict[str, Any]) -> list[str]:
         if arm is None:
             continue
         lines.append(
-            f"| {PAPER_ARMS[name]} | {arm['reward_mean']:.4f} | {_interval(arm.get('reward_mean_ci'))} | {arm['reward_variance']:.4f} | "
+            f"| {ARM_TITLES[name]} | {arm['reward_mean']:.4f} | {_interval(arm.get('reward_mean_ci'))} | {arm['reward_variance']:.4f} | "
             f"{_interval(arm.get('reward_variance_ci'))} | {arm['win_rate']:.3f} | {arm['kl']:.4f} | {arm['kl_method']} |"
         )
     return lines + [""]

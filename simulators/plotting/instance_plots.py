@@ -75,8 +75,8 @@ def plot_frontiers(problem: TabularProblem, out_dir: Path) -> list[Path]:
     with paper_style():
         figure, axes = new_figure(width=4.0, height=2.8)
         axis = axes[0, 0]
-        axis.plot(fine_tuning.kl, fine_tuning.reward, label="fine-tuning: KL(π*_β ‖ π_ref)")
-        axis.plot(prompting.kl, prompting.reward, label="prompt optimization: KL(ρ*_λ ‖ ρ₀)")
+        axis.plot(fine_tuning.kl, fine_tuning.reward, label=r"fine-tuning: KL($\pi^*_\beta \,\|\, \pi_{\mathrm{ref}}$)")
+        axis.plot(prompting.kl, prompting.reward, label=r"prompt optimization: KL($\rho^*_\lambda \,\|\, \rho_0$)")
         axis.set_xlabel("expected KL budget (nats)")
         axis.set_ylabel("expected reward J")
         axis.set_title("Reward–KL frontiers")
