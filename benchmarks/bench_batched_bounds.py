@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.instances} random instances, n = {n} contexts, m = {m} prompts, k = {k} responses, β = λ = {beta};",
         "Δ plus the closed-form bounds holder_tv, pinsker, bretagnolle_huber, coverage_prior, paper_t0 (no LP).",
         f"The loop was timed on {len(subset)} instances and extrapolated linearly; batched: fastest of {args.repeats} calls.",
-        f"1-minute load average at the end of the run: {os.getloadavg()[0]:.1f} (other processes shared the cores).",
+        f"1-minute load average at the end of the run: {os.getloadavg()[0]:.1f} (other processes may have shared the cores).",
         "",
         "| method | time for all instances (s) | per instance (µs) | speed-up |",
         "| --- | ---: | ---: | ---: |",
