@@ -75,9 +75,9 @@ def check_temperature(name: str, value: Any) -> np.ndarray:
     array = as_float_array(name, value)
 
     if np.isnan(array).any() or (array <= 0).any():
-        shown = array if array.ndim == 0 else array[np.isnan(array) | (array <= 0)][0]
+        invalid_value = array if array.ndim == 0 else array[np.isnan(array) | (array <= 0)][0]
         raise ValueError(
-            f"{name}: got {float(shown)!r}; the KL coefficient must be a positive number (inf is allowed)"
+            f"{name}: got {float(invalid_value)!r}; the KL coefficient must be a positive number (inf is allowed)"
         )
 
     return array
