@@ -28,6 +28,7 @@ so that ``import bounds`` stays fast.
 from __future__ import annotations
 
 import logging
+import warnings
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -67,7 +68,11 @@ def _solve(problem, name: str, knob: str) -> str:
     statuses = []
     for label, solver, options in attempts:
         try:
-            problem.solve(solver=solver, **options)
+            # cvxpy warns "Solution may be inaccurate" on an inaccurate status, which is checked below
+            # and leads to the next run, so the warning would only repeat that in the log.
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Solution may be inaccurate", category=UserWarning)
+                problem.solve(solver=solver, **options)
         except cp.error.SolverError as error:
             statuses.append(f"{label}: solver error ({error})")
             logger.warning("%s: %s failed with a solver error, trying the next run: %s", name, label, error)
