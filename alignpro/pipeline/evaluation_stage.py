@@ -45,17 +45,7 @@ def run_evaluation_stage(sizes: EvalSizes, out_dir: Path) -> dict[str, Any]:
         lam=sizes.lam,
         seed=sizes.seed,
     )
-    spec = EvaluationSpec(
-        model=sizes.model,
-        task=sizes.task,
-        prompts=sizes.prompts,
-        reward=sizes.reward,
-        prompter=sizes.prompter,
-        num_prompts=sizes.num_prompts,
-        seed=sizes.seed,
-        dtype=sizes.dtype,
-        batch_size=sizes.batch_size,
-    )
+    spec = EvaluationSpec(**{field.name: getattr(sizes, field.name) for field in dataclasses.fields(EvaluationSpec)})
     backend, prompts, prompter, reward, identity = build_evaluation(spec)
 
     logger.info("evaluation: %d prompts with %s into %s", len(prompts), sizes.model, out_dir / "eval")
