@@ -36,6 +36,9 @@ class SymbolicForm:
         expression: the sympy expression.
         symbols: the free symbols in the argument order of ``numeric``.
         numeric: ``sympy.lambdify(symbols, expression, "numpy")``; it broadcasts over arrays.
+
+    NOTE: ``numeric`` evaluates the expression as written, not in log space, so forms with
+    ``exp(r/β)`` overflow once r/β exceeds about 709. Use :mod:`bounds.gibbs` for such values.
     """
 
     expression: Any
