@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from alignpro.pipeline.evaluation_setup import EvaluationSpec, build_evaluation
+from alignpro.pipeline.evaluation_setup import build_evaluation
 from alignpro.pipeline.presets import EvalSizes
 
 logger = logging.getLogger(__name__)
@@ -45,8 +45,7 @@ def run_evaluation_stage(sizes: EvalSizes, out_dir: Path) -> dict[str, Any]:
         lam=sizes.lam,
         seed=sizes.seed,
     )
-    spec = EvaluationSpec(**{field.name: getattr(sizes, field.name) for field in dataclasses.fields(EvaluationSpec)})
-    backend, prompts, prompter, reward, identity = build_evaluation(spec)
+    backend, prompts, prompter, reward, identity = build_evaluation(sizes)
 
     logger.info("evaluation: %d prompts with %s into %s", len(prompts), sizes.model, out_dir / "eval")
     try:

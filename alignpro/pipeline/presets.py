@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from alignpro.pipeline.evaluation_setup import EvaluationSpec
+
 # configs/ is in the repository root, two levels above this file in an editable install.
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,23 +62,14 @@ class SweepSizes:
 
 
 @dataclass(frozen=True)
-class EvalSizes:
-    """Stage (c): the real-model evaluation (see ``align-pro eval`` for each field)."""
+class EvalSizes(EvaluationSpec):
+    """Stage (c): the evaluation spec plus the sampling sizes (see ``align-pro eval`` for each field)."""
 
-    model: str = "smollm2"
-    task: str = "rtp-safe"
-    prompts: str | None = None
-    reward: str | None = None
-    prompter: str | None = None
-    num_prompts: int = 16
     candidates: int = 4
     responses: int = 4
     max_new_tokens: int = 24
     beta: float = 0.1
     lam: float = 0.1
-    seed: int = 0
-    dtype: str = "float32"
-    batch_size: int = 16
 
 
 @dataclass(frozen=True)
