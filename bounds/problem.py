@@ -121,7 +121,7 @@ class TabularProblem:
         return np.asarray(prompter, dtype=np.float64) @ self.target_policy
 
     def reference_is_induced(self, atol: float = 1e-12) -> bool:
-        """Whether π_ref = ρ₀ π_F, the condition of the data-processing statements."""
+        """Return whether π_ref = ρ₀ π_F, the condition of the data-processing statements."""
         return bool(np.allclose(self.reference_policy, self.induced_reference, rtol=0.0, atol=atol))
 
     def instance(self, index: int | tuple[int, ...]) -> "TabularProblem":
